@@ -1,0 +1,59 @@
+# guest_memfd for Linux 6.1: build the patched kernel, boot it in QEMU, test it.
+# See README.md. Everything generated goes to build/.
+
+DEBUG ?= 0
+TESTS ?=
+FORCE ?= 0
+
+ifeq ($(DEBUG),1)
+KDIR := build/kernel-debug
+SCALE := 6
+BOOT_MARGIN := 600
+else
+KDIR := build/kernel
+SCALE := 1
+BOOT_MARGIN := 180
+endif
+BZIMAGE := $(KDIR)/arch/x86/boot/bzImage
+LOG := build/console-$(if $(filter 1,$(DEBUG)),debug,test).log
+
+.PHONY: all tree export kernel selftests demo check run checkpatch clean
+
+all: check
+
+# The kernel tree: created on demand, rebuilt only when asked.
+build/linux/.git:
+	scripts/tree.sh
+
+tree:
+	scripts/tree.sh $(if $(filter 1,$(FORCE)),--force)
+
+export:
+	scripts/export.sh
+
+kernel: build/linux/.git
+	DEBUG=$(DEBUG) scripts/kernel.sh
+
+selftests: build/linux/.git
+	scripts/selftests.sh
+
+demo: build/linux/.git
+	scripts/selftests.sh --headers-only
+	gcc -O2 -Wall -static -isystem build/headers/usr/include -o demo/vmm demo/vmm.c
+
+check: kernel selftests
+	TESTS="$(TESTS)" TIMEOUT_SCALE=$(SCALE) scripts/initramfs.sh check
+	scripts/boot.sh $(BZIMAGE) build/initramfs-check.cpio.gz $(LOG) \
+		$$(( $$(awk '{ s += $$2 } END { print s }' build/initramfs-check/tests.list) + $(BOOT_MARGIN) ))
+	scripts/report.sh $(LOG)
+
+run: kernel demo
+	scripts/initramfs.sh run
+	scripts/boot.sh $(BZIMAGE) build/initramfs-run.cpio.gz build/console-run.log 300
+	@grep -q '^@@ DEMO rc=0' build/console-run.log || { echo "The demo failed: see build/console-run.log"; exit 1; }
+
+checkpatch: build/linux/.git
+	scripts/checkpatch.sh
+
+clean:
+	rm -rf build/kernel build/kernel-debug build/selftests build/headers build/initramfs-* build/*.log demo/vmm

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Pack build/initramfs-<mode>.cpio.gz: busybox, the init script, and either
+# the selftests of config/tests (mode check; TESTS="a b" picks a subset) or
+# the demo VMM (mode run). TIMEOUT_SCALE multiplies every test's timeout.
+# Usage: initramfs.sh check|run
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=$1
+scale=${TIMEOUT_SCALE:-1}
+root=$top/build/initramfs-$mode
+"$top/scripts/need.sh" busybox-static cpio gzip
+
+rm -rf "$root"
+mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/kvm" "$root/demo"
+cp /bin/busybox "$root/bin/busybox"
+cp "$top/scripts/guest-init.sh" "$root/init"
+chmod 755 "$root/init"
+echo "$mode" >"$root/mode"
+
+if [ "$mode" = run ]; then
+	cp "$top/demo/vmm" "$root/demo/vmm"
+else
+	grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | while read -r name limit; do
+		if [ -n "${TESTS:-}" ]; then
+			case " $TESTS " in
+			*" $name "* | *" $(basename "$name") "*) ;;
+			*) continue ;;
+			esac
+		fi
+		mkdir -p "$root/kvm/$(dirname "$name")"
+		cp "$top/build/selftests/kvm/$name" "$root/kvm/$name"
+		echo "$name $((limit * scale))"
+	done >"$root/tests.list"
+	if [ -n "${TESTS:-}" ] && [ ! -s "$root/tests.list" ]; then
+		echo "No test in config/tests matches TESTS=\"$TESTS\"." >&2
+		exit 1
+	fi
+fi
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$root.cpio.gz"
+echo "== packed build/initramfs-$mode.cpio.gz ($(du -h "$root.cpio.gz" | cut -f1))"
