@@ -12,7 +12,7 @@ kernel=$1 initrd=$2 log=$3 limit=$4
 echo "== booting $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$kernel")")")")") in QEMU (limit ${limit}s, console copied to ${log#"$top"/})"
 rc=0
 timeout -k 10 "$limit" qemu-system-x86_64 -M q35 -cpu max -accel tcg -smp 2 -m "${QEMU_MEM:-2G}" \
-	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
+	-nographic -nic none -no-reboot -kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 ${CMDLINE:-}" </dev/null 2>&1 |
 	tr -d '\r' | tee "$log" || rc=$?
 # tee's status is what the pipeline returns; QEMU's timeout shows as a
