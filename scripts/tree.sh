@@ -63,7 +63,7 @@ fi
 # recover it here: subject, blank line, body up to the shortlog.
 cover=$top/patches/0000-cover-letter.patch
 if [ -f "$cover" ]; then
-	git mailinfo -k /tmp/gmem-cover-msg.$$ /dev/null <"$cover" >/tmp/gmem-cover-info.$$
+	git mailinfo /tmp/gmem-cover-msg.$$ /dev/null <"$cover" >/tmp/gmem-cover-info.$$
 	{
 		sed -n 's/^Subject: //p' /tmp/gmem-cover-info.$$
 		echo
