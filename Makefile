@@ -17,7 +17,7 @@ endif
 BZIMAGE := $(KDIR)/arch/x86/boot/bzImage
 LOG := build/console-$(if $(filter 1,$(DEBUG)),debug,test).log
 
-.PHONY: all tree export kernel selftests demo check run checkpatch clean
+.PHONY: all tree export kernel selftests demo check run checkpatch series-build clean
 
 all: check
 
@@ -55,5 +55,9 @@ run: kernel demo
 checkpatch: build/linux/.git
 	scripts/checkpatch.sh
 
+# Every patch builds alone; HEAD builds with KVM=m and with KVM off.
+series-build: build/linux/.git
+	scripts/series-build.sh
+
 clean:
-	rm -rf build/kernel build/kernel-debug build/selftests build/headers build/initramfs-* build/*.log demo/vmm
+	rm -rf build/kernel build/kernel-debug build/series-out build/selftests build/headers build/initramfs-* build/*.log demo/vmm

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Check that the series is bisectable and builds in every configuration it
+# must: each commit of base..HEAD with the test config (KVM=y), and HEAD
+# with KVM=m and with KVM off. Builds happen in a separate worktree
+# (build/series) so build/linux and its outputs are left alone.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$top/build/linux
+wt=$top/build/series
+out=$top/build/series-out
+[ -d "$tree/.git" ] || { echo "No build/linux: run make tree first." >&2; exit 1; }
+"$top/scripts/need.sh" gcc make flex bison bc libelf-dev libssl-dev ccache
+
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+if [ ! -d "$wt" ]; then
+	git -C "$tree" worktree add -q --detach "$wt" base
+fi
+
+# configure NAME FRAGMENT...: tinyconfig plus fragments in $out/NAME.
+configure() {
+	name=$1
+	shift
+	mkdir -p "$out/$name"
+	make -s -C "$wt" O="$out/$name" ARCH=x86_64 CC="$cc" tinyconfig >/dev/null
+	KCONFIG_CONFIG=$out/$name/.config "$wt/scripts/kconfig/merge_config.sh" -m \
+		-O "$out/$name" "$out/$name/.config" "$@" >/dev/null 2>&1
+	make -s -C "$wt" O="$out/$name" ARCH=x86_64 CC="$cc" olddefconfig >/dev/null
+}
+
+# build NAME WHAT: build the configured tree, report and stop on failure.
+build() {
+	if make -s -C "$wt" O="$out/$1" ARCH=x86_64 CC="$cc" -j"$(nproc)" bzImage \
+		>"$out/$1.log" 2>&1; then
+		echo "ok:   $2"
+	else
+		grep -E 'error|Error' "$out/$1.log" | head -20
+		echo "FAIL: $2 (log: build/series-out/$1.log)"
+		exit 1
+	fi
+}
+
+printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config" 2>/dev/null ||
+	{ mkdir -p "$out"; printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config"; }
+printf '# CONFIG_VIRTUALIZATION is not set\n# CONFIG_KVM is not set\n' >"$out.kvm-off.config"
+
+for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
+	git -C "$wt" checkout -q --detach "$c"
+	subject=$(git -C "$wt" log -1 --format=%s)
+	configure each "$top/config/test.config"
+	build each "$subject"
+done
+configure kvm-m "$top/config/test.config" "$out.kvm-m.config"
+grep -q '^CONFIG_KVM=m' "$out/kvm-m/.config" || { echo "FAIL: KVM=m did not stick"; exit 1; }
+build kvm-m "HEAD with CONFIG_KVM=m"
+make -s -C "$wt" O="$out/kvm-m" ARCH=x86_64 CC="$cc" -j"$(nproc)" modules >>"$out/kvm-m.log" 2>&1 ||
+	{ echo "FAIL: modules with CONFIG_KVM=m"; exit 1; }
+echo "ok:   HEAD modules with CONFIG_KVM=m"
+configure kvm-off "$top/config/test.config" "$out.kvm-off.config"
+grep -q '^CONFIG_KVM=' "$out/kvm-off/.config" && { echo "FAIL: KVM still on"; exit 1; }
+build kvm-off "HEAD with KVM off"
