@@ -231,8 +231,11 @@ int main(int argc, char *argv[])
 	unevictable0 = unevictable_kb();
 
 	vm = __vm_create_type(VM_MODE_DEFAULT, KVM_X86_SW_PROTECTED_VM, NR_VCPUS, 0);
-	for (i = 0; i < NR_VCPUS; i++)
+	vm_init_descriptor_tables(vm);
+	for (i = 0; i < NR_VCPUS; i++) {
 		vcpus[i] = vm_vcpu_add(vm, i, guest_code);
+		vcpu_init_descriptor_tables(vcpus[i]);
+	}
 	shared_mem = mmap(NULL, TEST_SIZE, PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	TEST_ASSERT(shared_mem != MAP_FAILED, "mmap");
