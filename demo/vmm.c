@@ -2,7 +2,10 @@
 /*
  * A minimal VMM: creates a VM with one vCPU and 4 KiB of guest memory, runs
  * a few real-mode instructions in it and says in plain words what happened.
+ * Then, if the kernel has guest_memfd, it does the same with a page of
+ * private memory that the host cannot see.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/falloc.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -34,13 +38,144 @@ static const uint8_t guest_code[] = {
 	0xb0, 0x2a, 0xe6, 0x10, 0x04, 0x0d, 0xe6, 0x10, 0xf4,
 };
 
+/*
+ * Private-memory guest, 16-bit real mode:
+ *	mov  $0x2a, %al
+ *	mov  %al, 0x2000	; write 42 to the private page
+ *	mov  0x2000, %al	; read it back
+ *	out  %al, $0x10		; tell the host what it read
+ *	hlt
+ */
+static const uint8_t private_code[] = {
+	0xb0, 0x2a, 0xa2, 0x00, 0x20, 0xa0, 0x00, 0x20, 0xe6, 0x10, 0xf4,
+};
+
+#define PRIVATE_GPA 0x2000
+
+static void run_until_halt(int vcpu, struct kvm_run *run)
+{
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, 0)) {
+			if (errno == EFAULT && run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+				printf("KVM_RUN: memory fault at 0x%llx (%s)\n",
+				       run->memory_fault.gpa,
+				       run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE ?
+				       "private" : "shared");
+				exit(1);
+			}
+			die("KVM_RUN");
+		}
+		if (run->exit_reason == KVM_EXIT_IO) {
+			printf("The guest wrote %u to I/O port 0x%x\n",
+			       *((uint8_t *)run + run->io.data_offset), run->io.port);
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			return;
+		printf("Unexpected exit reason %u\n", run->exit_reason);
+		exit(1);
+	}
+}
+
+static int setup_vcpu(int kvm, int vm, struct kvm_run **run)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int vcpu, run_size;
+
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		die("KVM_CREATE_VCPU");
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	*run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (*run == MAP_FAILED)
+		die("mmap kvm_run");
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS");
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_BASE;
+	regs.rflags = 2;
+	if (ioctl(vcpu, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS");
+	return vcpu;
+}
+
+/* A software-protected VM whose page at PRIVATE_GPA is private memory. */
+static void private_memory_demo(int kvm)
+{
+	struct kvm_create_guest_memfd gmem = { .size = 0x1000 };
+	struct kvm_userspace_memory_region2 region;
+	struct kvm_memory_attributes attr = {
+		.address = PRIVATE_GPA,
+		.size = 0x1000,
+		.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
+	};
+	uint8_t *code, *shared;
+	struct kvm_run *run;
+	int vm, vcpu, fd;
+
+	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES) & (1 << KVM_X86_SW_PROTECTED_VM)) ||
+	    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) <= 0) {
+		printf("This kernel has no guest_memfd for software-protected VMs.\n");
+		return;
+	}
+	printf("\nNow a software-protected VM with private memory (guest_memfd):\n");
+	vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	if (vm < 0)
+		die("KVM_CREATE_VM(KVM_X86_SW_PROTECTED_VM)");
+
+	code = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	shared = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (code == MAP_FAILED || shared == MAP_FAILED)
+		die("mmap");
+	memcpy(code, private_code, sizeof(private_code));
+
+	region = (struct kvm_userspace_memory_region2) {
+		.slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = 0x1000,
+		.userspace_addr = (uintptr_t)code,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
+		die("KVM_SET_USER_MEMORY_REGION2 (code)");
+
+	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
+	if (fd < 0)
+		die("KVM_CREATE_GUEST_MEMFD");
+	printf("Created a 4 KiB guest_memfd (fd %d): the host cannot read, write or mmap it\n", fd);
+	region = (struct kvm_userspace_memory_region2) {
+		.slot = 1, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = PRIVATE_GPA,
+		.memory_size = 0x1000, .userspace_addr = (uintptr_t)shared,
+		.guest_memfd = fd, .guest_memfd_offset = 0,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
+		die("KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
+	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
+		die("KVM_SET_MEMORY_ATTRIBUTES");
+	printf("Bound it at guest address 0x%x and marked that page private\n", PRIVATE_GPA);
+
+	vcpu = setup_vcpu(kvm, vm, &run);
+	run_until_halt(vcpu, run);
+	printf("The guest wrote 42 to its private page and read it back; the host's\n"
+	       "shared mapping of that address still reads %u\n", shared[0]);
+
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 0, 0x1000))
+		die("fallocate(PUNCH_HOLE)");
+	printf("Punched the page out of the guest_memfd: its memory went back to the host\n");
+	close(fd);
+	close(vcpu);
+	close(vm);
+}
+
 int main(void)
 {
 	struct kvm_userspace_memory_region region;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	struct kvm_run *run;
-	int kvm, vm, vcpu, run_size, done = 0;
+	int kvm, vm, vcpu;
 	void *mem;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -68,43 +203,12 @@ int main(void)
 	printf("Gave the guest 4 KiB of ordinary (shared) memory at 0x%x\n",
 	       GUEST_BASE);
 
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		die("KVM_CREATE_VCPU");
-	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED)
-		die("mmap kvm_run");
+	vcpu = setup_vcpu(kvm, vm, &run);
+	run_until_halt(vcpu, run);
+	printf("The guest halted: the demo worked\n");
+	close(vcpu);
+	close(vm);
 
-	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
-		die("KVM_GET_SREGS");
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
-		die("KVM_SET_SREGS");
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_BASE;
-	regs.rflags = 2;
-	if (ioctl(vcpu, KVM_SET_REGS, &regs))
-		die("KVM_SET_REGS");
-
-	while (!done) {
-		if (ioctl(vcpu, KVM_RUN, 0))
-			die("KVM_RUN");
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			printf("The guest wrote %u to I/O port 0x%x\n",
-			       *((uint8_t *)run + run->io.data_offset),
-			       run->io.port);
-			break;
-		case KVM_EXIT_HLT:
-			printf("The guest halted: the demo worked\n");
-			done = 1;
-			break;
-		default:
-			printf("Unexpected exit reason %u\n", run->exit_reason);
-			return 1;
-		}
-	}
+	private_memory_demo(kvm);
 	return 0;
 }

@@ -3,6 +3,7 @@
 # must: each commit of base..HEAD with the test config (KVM=y), and HEAD
 # with KVM=m and with KVM off. Builds happen in a separate worktree
 # (build/series) so build/linux and its outputs are left alone.
+# HEAD_ONLY=1 skips the per-commit builds.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,12 +46,15 @@ printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' 
 	{ mkdir -p "$out"; printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config"; }
 printf '# CONFIG_VIRTUALIZATION is not set\n# CONFIG_KVM is not set\n' >"$out.kvm-off.config"
 
-for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
+commits=$(git -C "$tree" rev-list --reverse base..HEAD)
+[ "${HEAD_ONLY:-0}" = 1 ] && commits=""
+for c in $commits; do
 	git -C "$wt" checkout -q --detach "$c"
 	subject=$(git -C "$wt" log -1 --format=%s)
 	configure each "$top/config/test.config"
 	build each "$subject"
 done
+git -C "$wt" checkout -q --detach "$(git -C "$tree" rev-parse HEAD)"
 configure kvm-m "$top/config/test.config" "$out.kvm-m.config"
 grep -q '^CONFIG_KVM=m' "$out/kvm-m/.config" || { echo "FAIL: KVM=m did not stick"; exit 1; }
 build kvm-m "HEAD with CONFIG_KVM=m"
