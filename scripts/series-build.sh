@@ -15,7 +15,10 @@ out=$top/build/series-out
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-if [ ! -d "$wt" ]; then
+# The worktree goes stale when make tree recreates build/linux: recreate it.
+git -C "$tree" worktree prune
+if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
+	rm -rf "$wt"
 	git -C "$tree" worktree add -q --detach "$wt" base
 fi
 
@@ -42,8 +45,8 @@ build() {
 	fi
 }
 
-printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config" 2>/dev/null ||
-	{ mkdir -p "$out"; printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config"; }
+mkdir -p "$out"
+printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config"
 printf '# CONFIG_VIRTUALIZATION is not set\n# CONFIG_KVM is not set\n' >"$out.kvm-off.config"
 
 commits=$(git -C "$tree" rev-list --reverse base..HEAD)
