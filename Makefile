@@ -5,6 +5,8 @@ DEBUG ?= 0
 TESTS ?=
 FORCE ?= 0
 HEAD_ONLY ?= 0
+PEER ?=
+RUNS ?= 5
 
 ifeq ($(DEBUG),1)
 KDIR := build/kernel-debug
@@ -18,7 +20,7 @@ endif
 BZIMAGE := $(KDIR)/arch/x86/boot/bzImage
 LOG := build/console-$(if $(filter 1,$(DEBUG)),debug,test).log
 
-.PHONY: all tree export kernel selftests demo check run checkpatch series-build clean
+.PHONY: all tree export kernel selftests demo bench-progs check run bench checkpatch series-build clean
 
 all: check
 
@@ -42,7 +44,13 @@ demo: build/linux/.git
 	scripts/selftests.sh --headers-only
 	gcc -O2 -Wall -static -isystem build/headers/usr/include -o demo/vmm demo/vmm.c
 
-check: kernel selftests
+# The benchmark programs: static, against the test kernel's UAPI headers.
+bench-progs: build/linux/.git
+	scripts/selftests.sh --headers-only
+	mkdir -p build/bench
+	gcc -O2 -Wall -static -isystem build/headers/usr/include -o build/bench/gmem_bench bench/gmem_bench.c
+
+check: kernel selftests bench-progs
 	TESTS="$(TESTS)" TIMEOUT_SCALE=$(SCALE) scripts/initramfs.sh check
 	scripts/boot.sh $(BZIMAGE) build/initramfs-check.cpio.gz $(LOG) \
 		$$(( $$(awk '{ s += $$2 } END { print s }' build/initramfs-check/tests.list) + $(BOOT_MARGIN) ))
@@ -53,6 +61,20 @@ run: kernel demo
 	scripts/boot.sh $(BZIMAGE) build/initramfs-run.cpio.gz build/console-run.log 300
 	@grep -q '^@@ DEMO rc=0' build/console-run.log || { echo "The demo failed: see build/console-run.log"; exit 1; }
 
+# Benchmarks on the test kernel (and, with PEER=6.12, on Debian's unmodified
+# linux-source-6.12 built from the same fragment): one table, also written
+# to build/bench-table.txt.
+bench: kernel bench-progs
+	BENCH_ARGS="-r $(RUNS)" scripts/initramfs.sh bench
+	QEMU_MEM=4G scripts/boot.sh $(BZIMAGE) build/initramfs-bench.cpio.gz build/console-bench.log 3600
+ifneq ($(PEER),)
+	scripts/peer-tree.sh $(PEER)
+	PEER=$(PEER) scripts/kernel.sh
+	QEMU_MEM=4G scripts/boot.sh build/kernel-$(PEER)/arch/x86/boot/bzImage build/initramfs-bench.cpio.gz \
+		build/console-bench-$(PEER).log 3600
+endif
+	scripts/bench-table.sh build/console-bench.log $(if $(PEER),build/console-bench-$(PEER).log) | tee build/bench-table.txt
+
 checkpatch: build/linux/.git
 	scripts/checkpatch.sh
 
@@ -61,4 +83,4 @@ series-build: build/linux/.git
 	HEAD_ONLY=$(HEAD_ONLY) scripts/series-build.sh
 
 clean:
-	rm -rf build/kernel build/kernel-debug build/series-out build/selftests build/headers build/initramfs-* build/*.log demo/vmm
+	rm -rf build/kernel build/kernel-debug build/series-out build/selftests build/headers build/initramfs-* build/*.log demo/vmm build/bench

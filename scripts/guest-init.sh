@@ -1,7 +1,7 @@
 #!/bin/busybox sh
-# /init of the test initramfs. Runs /demo/vmm (mode "run") or each test of
-# /tests.list with its own timeout (mode "check"), printing one "@@ RESULT"
-# line per test, then powers the VM off.
+# /init of the test initramfs. Runs /demo/vmm (mode "run"), the benchmarks
+# (mode "bench") or each test of /tests.list with its own timeout (mode
+# "check"), printing one "@@ RESULT" line per test, then powers the VM off.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -17,6 +17,14 @@ finish() {
 	reboot -f
 }
 
+if [ "$(cat /mode)" = bench ]; then
+	echo "@@ KERNEL $(uname -r) $(nproc) cpus $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
+	# shellcheck disable=SC2046
+	/bench/gmem_bench $(cat /bench.args)
+	echo "@@ BENCH-RC $?"
+	finish
+fi
+
 if [ "$(cat /mode)" = run ]; then
 	echo "== running the demo VMM"
 	/demo/vmm
@@ -25,10 +33,11 @@ if [ "$(cat /mode)" = run ]; then
 fi
 
 echo "@@ KERNEL $(uname -r) $(nproc) cpus"
-while read -r name limit; do
+while read -r name limit args; do
 	echo "@@ START $name (timeout ${limit}s)"
 	t0=$(cut -d. -f1 /proc/uptime)
-	timeout -s KILL "$limit" "/kvm/$name"
+	# shellcheck disable=SC2086
+	timeout -s KILL "$limit" "/kvm/$name" $args
 	rc=$?
 	t1=$(cut -d. -f1 /proc/uptime)
 	case $rc in

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Pack build/initramfs-<mode>.cpio.gz: busybox, the init script, and either
-# the selftests of config/tests (mode check; TESTS="a b" picks a subset) or
-# the demo VMM (mode run). TIMEOUT_SCALE multiplies every test's timeout.
-# Usage: initramfs.sh check|run
+# the selftests of config/tests (mode check; TESTS="a b" picks a subset), the
+# demo VMM (mode run) or the benchmarks with BENCH_ARGS (mode bench).
+# TIMEOUT_SCALE multiplies every test's timeout.
+# Usage: initramfs.sh check|run|bench
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +21,12 @@ echo "$mode" >"$root/mode"
 
 if [ "$mode" = run ]; then
 	cp "$top/demo/vmm" "$root/demo/vmm"
+elif [ "$mode" = bench ]; then
+	mkdir -p "$root/bench"
+	cp "$top/build/bench/gmem_bench" "$root/bench/"
+	echo "${BENCH_ARGS:-}" >"$root/bench.args"
 else
-	grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | while read -r name limit; do
+	grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | while read -r name limit args; do
 		if [ -n "${TESTS:-}" ]; then
 			case " $TESTS " in
 			*" $name "* | *" $(basename "$name") "*) ;;
@@ -29,8 +34,11 @@ else
 			esac
 		fi
 		mkdir -p "$root/kvm/$(dirname "$name")"
-		cp "$top/build/selftests/kvm/$name" "$root/kvm/$name"
-		echo "$name $((limit * scale))"
+		case $name in
+		bench/*) cp "$top/build/$name" "$root/kvm/$name" ;;
+		*) cp "$top/build/selftests/kvm/$name" "$root/kvm/$name" ;;
+		esac
+		echo "$name $((limit * scale)) $args"
 	done >"$root/tests.list"
 	if [ -n "${TESTS:-}" ] && [ ! -s "$root/tests.list" ]; then
 		echo "No test in config/tests matches TESTS=\"$TESTS\"." >&2

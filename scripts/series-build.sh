@@ -1,7 +1,7 @@
 #!/bin/sh
 # Check that the series is bisectable and builds in every configuration it
 # must: each commit of base..HEAD with the test config (KVM=y), and HEAD
-# with KVM=m and with KVM off. Builds happen in a separate worktree
+# with KVM=m (and SEV) and with KVM off. Builds happen in a separate worktree
 # (build/series) so build/linux and its outputs are left alone.
 # HEAD_ONLY=1 skips the per-commit builds.
 set -eu
@@ -46,7 +46,9 @@ build() {
 }
 
 mkdir -p "$out"
+# KVM=m also builds the SEV code (no SEV hardware here: compile only).
 printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' >"$out.kvm-m.config"
+printf 'CONFIG_CRYPTO=y\nCONFIG_CRYPTO_HW=y\nCONFIG_CRYPTO_DEV_CCP=y\nCONFIG_CRYPTO_DEV_CCP_DD=m\nCONFIG_CRYPTO_DEV_SP_PSP=y\n' >>"$out.kvm-m.config"
 printf '# CONFIG_VIRTUALIZATION is not set\n# CONFIG_KVM is not set\n' >"$out.kvm-off.config"
 
 commits=$(git -C "$tree" rev-list --reverse base..HEAD)
@@ -60,6 +62,7 @@ done
 git -C "$wt" checkout -q --detach "$(git -C "$tree" rev-parse HEAD)"
 configure kvm-m "$top/config/test.config" "$out.kvm-m.config"
 grep -q '^CONFIG_KVM=m' "$out/kvm-m/.config" || { echo "FAIL: KVM=m did not stick"; exit 1; }
+grep -q '^CONFIG_KVM_AMD_SEV=y' "$out/kvm-m/.config" || { echo "FAIL: KVM_AMD_SEV did not stick"; exit 1; }
 build kvm-m "HEAD with CONFIG_KVM=m"
 make -s -C "$wt" O="$out/kvm-m" ARCH=x86_64 CC="$cc" -j"$(nproc)" modules >>"$out/kvm-m.log" 2>&1 ||
 	{ echo "FAIL: modules with CONFIG_KVM=m"; exit 1; }
