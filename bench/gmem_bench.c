@@ -159,6 +159,20 @@ static void *map_anon(uint64_t size, int advice)
 	return p;
 }
 
+/* Time fallocate() of all of @fd, then punching it all out again. */
+static void populate_and_punch(int fd, uint64_t size, const char *populate,
+			       const char *punched, const char *col)
+{
+	double t = now();
+
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size))
+		die("fallocate(%s, %s)", col, size_name(size));
+	report(populate, col, now() - t);
+	t = now();
+	punch(fd, size);
+	report(punched, col, now() - t);
+}
+
 /* 1. populate / punch: guest_memfd vs memfd (shmem). */
 static void bench_populate(uint64_t size)
 {
@@ -166,28 +180,14 @@ static void bench_populate(uint64_t size)
 	int vm = create_vm(KVM_X86_SW_PROTECTED_VM);
 	int gmem = create_gmem(vm, size);
 	int memfd = memfd_create("bench", 0);
-	double t;
 
 	if (memfd < 0 || ftruncate(memfd, size))
 		die("memfd(%s)", size_name(size));
 	snprintf(populate, sizeof(populate), "populate-%s", size_name(size));
 	snprintf(punched, sizeof(punched), "punch-%s", size_name(size));
 	for (int i = 0; i < runs; i++) {
-		t = now();
-		if (fallocate(gmem, FALLOC_FL_KEEP_SIZE, 0, size))
-			die("fallocate(guest_memfd, %s)", size_name(size));
-		report(populate, "gmem", now() - t);
-		t = now();
-		punch(gmem, size);
-		report(punched, "gmem", now() - t);
-
-		t = now();
-		if (fallocate(memfd, FALLOC_FL_KEEP_SIZE, 0, size))
-			die("fallocate(memfd, %s)", size_name(size));
-		report(populate, "base", now() - t);
-		t = now();
-		punch(memfd, size);
-		report(punched, "base", now() - t);
+		populate_and_punch(gmem, size, populate, punched, "gmem");
+		populate_and_punch(memfd, size, populate, punched, "base");
 	}
 	close(memfd);
 	close(gmem);
