@@ -35,7 +35,7 @@ export:
 	scripts/export.sh
 
 kernel: build/linux/.git
-	DEBUG=$(DEBUG) scripts/kernel.sh
+	PEER= DEBUG=$(DEBUG) scripts/kernel.sh
 
 selftests: build/linux/.git
 	scripts/selftests.sh
