@@ -211,6 +211,8 @@ static const uint8_t touch_pages[] = {
 struct guest {
 	int vm, vcpu;
 	struct kvm_run *run;
+	int run_size;
+	uint8_t *code;
 	uint64_t size;
 };
 
@@ -226,20 +228,18 @@ static struct guest new_guest(unsigned long type, uint64_t size)
 {
 	struct guest g = { .vm = create_vm(type), .size = size };
 	struct kvm_sregs sregs;
-	uint8_t *code;
-	int run_size;
 
-	code = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (code == MAP_FAILED)
+	g.code = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g.code == MAP_FAILED)
 		die("mmap(code)");
-	memcpy(code, touch_pages, sizeof(touch_pages));
-	set_region(g.vm, 0, 0, CODE_GPA, 0x1000, code, 0);
+	memcpy(g.code, touch_pages, sizeof(touch_pages));
+	set_region(g.vm, 0, 0, CODE_GPA, 0x1000, g.code, 0);
 
 	g.vcpu = ioctl(g.vm, KVM_CREATE_VCPU, 0);
 	if (g.vcpu < 0)
 		die("KVM_CREATE_VCPU");
-	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	g.run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, g.vcpu, 0);
+	g.run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	g.run = mmap(NULL, g.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, g.vcpu, 0);
 	if (g.run == MAP_FAILED)
 		die("mmap(kvm_run)");
 	if (ioctl(g.vcpu, KVM_GET_SREGS, &sregs))
@@ -275,10 +275,13 @@ static double touch_all(struct guest *g)
 	return t;
 }
 
+/* The VM goes once its last reference does (a guest_memfd keeps one). */
 static void close_guest(struct guest *g)
 {
+	munmap(g->run, g->run_size);	/* the mapping keeps the vCPU, so the VM */
 	close(g->vcpu);
 	close(g->vm);
+	munmap(g->code, 0x1000);
 }
 
 /* Guest whose data is private memory from a guest_memfd. */

@@ -10,6 +10,8 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+# The stress test charges its memory to a cgroup of its own.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
 finish() {
 	echo "@@ DONE"
