@@ -39,6 +39,7 @@ kernel: build/linux/.git
 
 selftests: build/linux/.git
 	scripts/selftests.sh
+	scripts/mainline-selftests.sh
 
 demo: build/linux/.git
 	scripts/selftests.sh --headers-only

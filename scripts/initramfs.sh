@@ -1,6 +1,7 @@
 #!/bin/sh
 # Pack build/initramfs-<mode>.cpio.gz: busybox, the init script, and either
-# the selftests of config/tests (mode check; TESTS="a b" picks a subset), the
+# the selftests of config/tests (mode check; TESTS="a b" picks a subset;
+# mainline/... are mainline's own, see mainline-selftests.sh), the
 # demo VMM (mode run) or the benchmarks with BENCH_ARGS (mode bench).
 # TIMEOUT_SCALE multiplies every test's timeout.
 # Usage: initramfs.sh check|run|bench
@@ -36,6 +37,7 @@ else
 		mkdir -p "$root/kvm/$(dirname "$name")"
 		case $name in
 		bench/*) cp "$top/build/$name" "$root/kvm/$name" ;;
+		mainline/*) cp "$top/build/selftests-${MAINLINE:-6.12}/kvm/${name#mainline/}" "$root/kvm/$name" ;;
 		*) cp "$top/build/selftests/kvm/$name" "$root/kvm/$name" ;;
 		esac
 		echo "$name $((limit * scale)) $args"

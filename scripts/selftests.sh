@@ -19,8 +19,9 @@ make -s -C "$tree" O="$hdr" ARCH=x86_64 INSTALL_HDR_PATH="$hdr/usr" headers_inst
 
 [ "${1:-}" != --headers-only ] || exit 0
 
-# bench/ programs in config/tests are built by make bench-progs.
-targets=$(grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | grep -v '^bench/' |
+# bench/ programs in config/tests are built by make bench-progs, mainline/
+# ones by mainline-selftests.sh.
+targets=$(grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | grep -v '^\(bench\|mainline\)/' |
 	awk -v o="$out/kvm" '{print o "/" $1}')
 echo "== building $(echo "$targets" | wc -l) KVM selftests (static) into build/selftests/kvm"
 mkdir -p "$out/kvm"
