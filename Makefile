@@ -52,7 +52,7 @@ bench-progs: build/linux/.git
 	gcc -O2 -Wall -static -isystem build/headers/usr/include -o build/bench/gmem_bench bench/gmem_bench.c
 
 check: kernel selftests bench-progs
-	TESTS="$(TESTS)" TIMEOUT_SCALE=$(SCALE) scripts/initramfs.sh check
+	TESTS="$(TESTS)" TIMEOUT_SCALE=$(SCALE) KDIR=$(KDIR) scripts/initramfs.sh check
 	scripts/boot.sh $(BZIMAGE) build/initramfs-check.cpio.gz $(LOG) \
 		$$(( $$(awk '{ s += $$2 } END { print s }' build/initramfs-check/tests.list) + $(BOOT_MARGIN) ))
 	scripts/report.sh $(LOG)

@@ -35,6 +35,10 @@ if [ "$(cat /mode)" = run ]; then
 fi
 
 echo "@@ KERNEL $(uname -r) $(nproc) cpus"
+for m in /lib/modules/*.ko; do
+	[ -f "$m" ] || continue
+	insmod "$m" || echo "@@ insmod $m failed"
+done
 while read -r name limit args; do
 	echo "@@ START $name (timeout ${limit}s)"
 	t0=$(cut -d. -f1 /proc/uptime)

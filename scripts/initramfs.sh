@@ -3,7 +3,8 @@
 # the selftests of config/tests (mode check; TESTS="a b" picks a subset;
 # mainline/... are mainline's own, see mainline-selftests.sh), the
 # demo VMM (mode run) or the benchmarks with BENCH_ARGS (mode bench).
-# TIMEOUT_SCALE multiplies every test's timeout.
+# TIMEOUT_SCALE multiplies every test's timeout; KDIR (e.g. build/kernel-debug)
+# names the kernel whose modules go into /lib/modules.
 # Usage: initramfs.sh check|run|bench
 set -eu
 
@@ -27,6 +28,11 @@ elif [ "$mode" = bench ]; then
 	cp "$top/build/bench/gmem_bench" "$root/bench/"
 	echo "${BENCH_ARGS:-}" >"$root/bench.args"
 else
+	# Modules of the kernel under test (KDIR), loaded by /init at boot.
+	if [ -n "${KDIR:-}" ] && [ -f "$top/$KDIR/arch/x86/kvm/kvm-amd.ko" ]; then
+		mkdir -p "$root/lib/modules"
+		cp "$top/$KDIR/arch/x86/kvm/kvm-amd.ko" "$root/lib/modules/"
+	fi
 	grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | while read -r name limit args; do
 		if [ -n "${TESTS:-}" ]; then
 			case " $TESTS " in

@@ -43,9 +43,16 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$s
 	for f in $fragments; do
 		grep -E '^(CONFIG_[A-Z0-9_]+=.*|# CONFIG_[A-Z0-9_]+ is not set)$' "$f" | while read -r line; do
 			grep -qxF "$line" "$out/.config" && continue
-			# The peer lacks options our series adds: those may be missing.
+			# A later fragment may set the option otherwise (debug.config).
 			opt=${line#\# }
 			opt=${opt%%[= ]*}
+			overridden=0
+			for g in $fragments; do
+				[ "$g" = "$f" ] && { overridden=1; continue; }
+				[ "$overridden" = 1 ] && grep -qE "^(# )?$opt[= ]" "$g" && overridden=2
+			done
+			[ "$overridden" = 2 ] && continue
+			# The peer lacks options our series adds: those may be missing.
 			if [ -n "$peer" ] && ! grep -rqx "config ${opt#CONFIG_}" --include='Kconfig*' "$tree"; then
 				echo "note: $opt does not exist in linux-$peer" >&2
 				continue
@@ -65,7 +72,11 @@ fi
 echo "== building $(basename "$out")/arch/x86/boot/bzImage (make -j$(nproc); log in build/$(basename "$out").log)"
 start=$(date +%s)
 log=$top/build/$(basename "$out").log
-kmake -j"$(nproc)" bzImage >"$log" 2>&1 &
+# The debug kernel has modules (kvm_amd, for the module lifetime test).
+targets=bzImage
+grep -q '^CONFIG_MODULES=y' "$out/.config" && targets="bzImage modules"
+# shellcheck disable=SC2086
+kmake -j"$(nproc)" $targets >"$log" 2>&1 &
 pid=$!
 while sleep 30 && kill -0 "$pid" 2>/dev/null; do
 	echo "   ... $(($(date +%s) - start)) s: $(tail -n 1 "$log")"
