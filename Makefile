@@ -5,6 +5,7 @@ DEBUG ?= 0
 TESTS ?=
 FORCE ?= 0
 HEAD_ONLY ?= 0
+SINCE ?=
 PEER ?=
 RUNS ?= 5
 
@@ -82,7 +83,7 @@ checkpatch: build/linux/.git
 
 # Every patch builds alone; HEAD builds with KVM=m and with KVM off.
 series-build: build/linux/.git
-	HEAD_ONLY=$(HEAD_ONLY) scripts/series-build.sh
+	HEAD_ONLY=$(HEAD_ONLY) SINCE=$(SINCE) scripts/series-build.sh
 
 clean:
 	rm -rf build/kernel build/kernel-debug build/series-out build/selftests build/headers build/initramfs-* build/*.log demo/vmm build/bench

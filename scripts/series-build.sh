@@ -3,7 +3,8 @@
 # must: each commit of base..HEAD with the test config (KVM=y), and HEAD
 # with KVM=m (and SEV) and with KVM off. Builds happen in a separate worktree
 # (build/series) so build/linux and its outputs are left alone.
-# HEAD_ONLY=1 skips the per-commit builds.
+# HEAD_ONLY=1 skips the per-commit builds; SINCE=<commit> builds only the
+# commits after it (e.g. the ones a session added).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +52,7 @@ printf 'CONFIG_KVM=m\nCONFIG_KVM_AMD=m\nCONFIG_KVM_INTEL=m\nCONFIG_MODULES=y\n' 
 printf 'CONFIG_CRYPTO=y\nCONFIG_CRYPTO_HW=y\nCONFIG_CRYPTO_DEV_CCP=y\nCONFIG_CRYPTO_DEV_CCP_DD=m\nCONFIG_CRYPTO_DEV_SP_PSP=y\n' >>"$out.kvm-m.config"
 printf '# CONFIG_VIRTUALIZATION is not set\n# CONFIG_KVM is not set\n' >"$out.kvm-off.config"
 
-commits=$(git -C "$tree" rev-list --reverse base..HEAD)
+commits=$(git -C "$tree" rev-list --reverse "${SINCE:-base}..HEAD")
 [ "${HEAD_ONLY:-0}" = 1 ] && commits=""
 for c in $commits; do
 	git -C "$wt" checkout -q --detach "$c"
