@@ -77,11 +77,14 @@ static void run_until_halt(int vcpu, struct kvm_run *run)
 	}
 }
 
+/* Size of the kvm_run mapping: unmap it, or the vCPU keeps its VM alive. */
+static int run_size;
+
 static int setup_vcpu(int kvm, int vm, struct kvm_run **run)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	int vcpu, run_size;
+	int vcpu;
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
@@ -167,6 +170,7 @@ static void private_memory_demo(int kvm)
 		die("fallocate(PUNCH_HOLE)");
 	printf("Punched the page out of the guest_memfd: its memory went back to the host\n");
 	close(fd);
+	munmap(run, run_size);
 	close(vcpu);
 	close(vm);
 }
@@ -206,6 +210,8 @@ int main(void)
 	vcpu = setup_vcpu(kvm, vm, &run);
 	run_until_halt(vcpu, run);
 	printf("The guest halted: the demo worked\n");
+	/* The whole VM goes away before the next one is created. */
+	munmap(run, run_size);
 	close(vcpu);
 	close(vm);
 
