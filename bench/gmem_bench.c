@@ -9,7 +9,9 @@
  * where column "gmem" is guest_memfd, "base" is what VMMs use today
  * (memfd or anonymous memory) measured in the same run, "ref" a reference
  * figure with nothing to compare, and value is seconds (kB for rows ending
- * in "-slab"). scripts/bench-table.sh turns the lines of
+ * in "-slab" or "-kB"). Rows starting with "nohuge-" were measured with
+ * guest_memfd's 2 MiB folios turned off (kvm.gmem_2m_folios=N), where the
+ * kernel has that switch. scripts/bench-table.sh turns the lines of
  * one or two kernels into a table. The program uses only UAPI that mainline
  * has too, so the same binary runs on the peer kernel.
  *
@@ -62,9 +64,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* "nohuge-" while 2 MiB folios are off; 1 if the kernel has the switch. */
+static const char *prefix = "";
+static int has_switch;
+
 static void report(const char *row, const char *col, double value)
 {
-	printf("@@ BENCH %s %s %.6f\n", row, col, value);
+	printf("@@ BENCH %s%s %s %.6f\n", prefix, row, col, value);
 	fflush(stdout);
 }
 
@@ -431,6 +437,86 @@ static void bench_teardown(uint64_t size)
 	}
 }
 
+/* Turn guest_memfd's 2 MiB folios on or off; 0 if there is no switch. */
+static int set_2m_folios(int on)
+{
+	int fd = open("/sys/module/kvm/parameters/gmem_2m_folios", O_WRONLY);
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, on ? "Y" : "N", 1) != 1)
+		die("write kvm.gmem_2m_folios");
+	close(fd);
+	prefix = on ? "" : "nohuge-";
+	return 1;
+}
+
+static long meminfo_kb(const char *name)
+{
+	char line[128];
+	size_t len = strlen(name);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		die("open /proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':')
+			kb = atol(line + len + 1);
+	fclose(f);
+	return kb;
+}
+
+/* 6. How much of the kernel's direct map faulting in private memory splits into 4 KiB pages. */
+static void bench_directmap(uint64_t size)
+{
+	char row[32];
+	struct guest g;
+	void *mem;
+	int gmem;
+	long kb;
+
+	g = private_guest(size, &gmem, &mem);
+	kb = meminfo_kb("DirectMap4k");
+	touch_all(&g);
+	snprintf(row, sizeof(row), "directmap-%s-kB", size_name(size));
+	report(row, "gmem", meminfo_kb("DirectMap4k") - kb);
+	close_guest(&g);
+	close(gmem);
+	munmap(mem, size);
+}
+
+/*
+ * 7. One 4 KiB page private->shared->private inside a 2 MiB range the guest
+ * has mapped, until all of it is mapped again: with 2 MiB folios ("gmem")
+ * against 4 KiB folios ("base"), where the kernel can switch.
+ */
+static void bench_convert_page(void)
+{
+	uint64_t size = 2 * MiB, page = DATA_GPA + 7 * 4096;
+	struct guest g;
+	void *mem;
+	int gmem;
+	double t;
+
+	for (int on = has_switch ? 0 : 1; on < 2; on++) {
+		set_2m_folios(on);
+		prefix = "";
+		g = private_guest(size, &gmem, &mem);
+		touch_all(&g);
+		for (int i = 0; i < runs; i++) {
+			t = now();
+			set_attributes(g.vm, page, 4096, 0);
+			set_attributes(g.vm, page, 4096, KVM_MEMORY_ATTRIBUTE_PRIVATE);
+			touch_all(&g);
+			report("convpage-2M", on ? "gmem" : "base", now() - t);
+		}
+		close_guest(&g);
+		close(gmem);
+		munmap(mem, size);
+	}
+}
+
 /* 5. memset bandwidth in this (QEMU) guest: what the emulated machine does. */
 static void bench_memset(uint64_t size)
 {
@@ -482,12 +568,25 @@ int main(int argc, char **argv)
 	}
 	printf("@@ BENCH-INFO runs=%d smoke=%d\n", runs, smoke);
 
+	has_switch = set_2m_folios(1);
 	bench_populate(smoke ? 4 * MiB : 256 * MiB);
 	bench_populate(smoke ? 8 * MiB : GiB);
 	bench_fault_in(fault_size);
+	bench_directmap(smoke ? 8 * MiB : GiB);
+	bench_convert_page();
 	bench_conversion(conv_sizes, smoke ? 2 : 4);
 	bench_teardown(fault_size);
 	bench_memset(fault_size);
+
+	/* The same with 4 KiB folios only, for comparison. */
+	if (has_switch) {
+		set_2m_folios(0);
+		bench_populate(smoke ? 8 * MiB : GiB);
+		bench_fault_in(fault_size);
+		bench_directmap(smoke ? 8 * MiB : GiB);
+		bench_teardown(fault_size);
+		set_2m_folios(1);
+	}
 	printf("@@ BENCH-DONE\n");
 	return 0;
 }

@@ -30,7 +30,7 @@ function median(key,    n, i, j, v, t) {
 }
 # Seconds as milliseconds, or kB for slab rows, with 3 significant digits.
 function fmt(row, x) {
-	if (row ~ /-slab$/) return sprintf("%d kB", x)
+	if (row ~ /-(slab|kB)$/) return sprintf("%d kB", x)
 	x *= 1000
 	return x < 1 ? sprintf("%.3f", x) : x < 10 ? sprintf("%.2f", x) : x < 100 ? sprintf("%.1f", x) : sprintf("%.0f", x)
 }
@@ -41,6 +41,7 @@ function triple(row, key,    m) {
 	return fmt(row, lo[key]) " / " fmt(row, m) " / " fmt(row, hi[key])
 }
 function what(row,    r, size) {
+	if (row ~ /^nohuge-/) return what(substr(row, 8)) ", 4K folios"
 	r = row; size = row
 	sub(/^[a-z]+-(cold-|warm-|private-)?/, "", size); sub(/-.*/, "", size)
 	if (row ~ /^populate-/) return "populate " size " (fallocate), vs memfd"
@@ -55,6 +56,8 @@ function what(row,    r, size) {
 	if (row ~ /^split-/) return "split 1 page out of " size " private"
 	if (row ~ /^merge-/) return "merge it back"
 	if (row ~ /^teardown-/) return "destroy VM with " size " used, vs anon 4K"
+	if (row ~ /^directmap-/) return "DirectMap4k growth, " size " private faulted in"
+	if (row ~ /^convpage-/) return "4K to shared+back in 2M range, vs 4K folios"
 	if (row ~ /^memset-/) return "memset " size " in the QEMU guest (reference)"
 	return row
 }
@@ -71,14 +74,14 @@ END {
 	if (peered) printf " vs peer %s", kernel_of(peerlog)
 	printf "; QEMU TCG -cpu max, 2 vCPUs; %s\n", info
 	printf "times in ms (slab in kB) as min / median / max; ratios of medians\n\n"
-	printf "%-44s %-26s %-26s %9s", "benchmark", "guest_memfd (ours)", "baseline (same run)", "gmem/base"
+	printf "%-52s %-26s %-26s %9s", "benchmark", "guest_memfd (ours)", "baseline (same run)", "gmem/base"
 	if (peered) printf " %12s %9s", "peer gmem", "ours/peer"
 	printf "\n"
 	for (i = 1; i <= nrows; i++) {
 		row = rows[i]
 		g = 1 SUBSEP row SUBSEP "gmem"; b = 1 SUBSEP row SUBSEP "base"; r = 1 SUBSEP row SUBSEP "ref"
 		if (r in vals) g = r
-		printf "%-44s %-26s %-26s", what(row), triple(row, g), triple(row, b)
+		printf "%-52s %-26s %-26s", what(row), triple(row, g), triple(row, b)
 		ratio = "-"
 		if ((g in vals) && (b in vals) && median(b) > 0)
 			ratio = sprintf("%.2f", median(g) / median(b))
