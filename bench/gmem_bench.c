@@ -7,7 +7,8 @@
  *	@@ BENCH <row> <column> <value>
  *
  * where column "gmem" is guest_memfd, "base" is what VMMs use today
- * (memfd or anonymous memory) measured in the same run, "ref" a reference
+ * (memfd or anonymous memory) measured in the same run (for "prefault-"
+ * rows: KVM_PRE_FAULT_MEMORY vs the guest's own faults), "ref" a reference
  * figure with nothing to compare, and value is seconds (kB for rows ending
  * in "-slab" or "-kB"). Rows starting with "nohuge-" were measured with
  * guest_memfd's 2 MiB folios turned off (kvm.gmem_2m_folios=N), where the
@@ -368,6 +369,63 @@ static void bench_fault_in(uint64_t size)
 	}
 }
 
+/* Pre-fault all of @g's data with KVM_PRE_FAULT_MEMORY; returns the time it took. */
+static double pre_fault_all(struct guest *g)
+{
+	struct kvm_pre_fault_memory r = { .gpa = DATA_GPA, .size = g->size };
+	double t = now();
+
+	while (r.size)
+		if (ioctl(g->vcpu, KVM_PRE_FAULT_MEMORY, &r) && errno != EINTR)
+			die("KVM_PRE_FAULT_MEMORY(%s)", size_name(g->size));
+	return now() - t;
+}
+
+/*
+ * 2b. pre-fault: KVM_PRE_FAULT_MEMORY of all the data vs the guest faulting
+ * the same memory in.  Private: cold (freed before each run).  Shared: 4 KiB
+ * anonymous memory the host has written, so that both map the same pages
+ * (a pre-fault of untouched anonymous memory maps the zero page).
+ */
+static void bench_pre_fault(uint64_t size)
+{
+	char row[32];
+	struct guest g;
+	void *mem;
+	int gmem;
+
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PRE_FAULT_MEMORY) <= 0) {
+		printf("gmem_bench: no KVM_PRE_FAULT_MEMORY here, pre-fault rows skipped\n");
+		return;
+	}
+	snprintf(row, sizeof(row), "prefault-private-%s", size_name(size));
+	g = private_guest(size, &gmem, &mem);
+	for (int i = 0; i < runs; i++) {
+		punch(gmem, size);
+		report(row, "gmem", pre_fault_all(&g));
+		punch(gmem, size);
+		report(row, "base", touch_all(&g));
+	}
+	close_guest(&g);
+	close(gmem);
+	munmap(mem, size);
+
+	snprintf(row, sizeof(row), "prefault-shared-%s", size_name(size));
+	g = shared_guest(size, MADV_NOHUGEPAGE, &mem);
+	memset(mem, 1, size);
+	for (int i = 0; i < runs; i++) {
+		/* Deleting and re-adding the memslot drops KVM's mappings only. */
+		set_region(g.vm, 1, 0, DATA_GPA, 0, mem, -1);
+		set_region(g.vm, 1, 0, DATA_GPA, size, mem, -1);
+		report(row, "gmem", pre_fault_all(&g));
+		set_region(g.vm, 1, 0, DATA_GPA, 0, mem, -1);
+		set_region(g.vm, 1, 0, DATA_GPA, size, mem, -1);
+		report(row, "base", touch_all(&g));
+	}
+	close_guest(&g);
+	munmap(mem, size);
+}
+
 /* 3. conversion: no memslots, no memory; attributes only. */
 static void bench_conversion(const uint64_t *sizes, int nr)
 {
@@ -572,6 +630,7 @@ int main(int argc, char **argv)
 	bench_populate(smoke ? 4 * MiB : 256 * MiB);
 	bench_populate(smoke ? 8 * MiB : GiB);
 	bench_fault_in(fault_size);
+	bench_pre_fault(fault_size);
 	bench_directmap(smoke ? 8 * MiB : GiB);
 	bench_convert_page();
 	bench_conversion(conv_sizes, smoke ? 2 : 4);

@@ -43,7 +43,7 @@ function triple(row, key,    m) {
 function what(row,    r, size) {
 	if (row ~ /^nohuge-/) return what(substr(row, 8)) ", 4K folios"
 	r = row; size = row
-	sub(/^[a-z]+-(cold-|warm-|private-)?/, "", size); sub(/-.*/, "", size)
+	sub(/^[a-z]+-(cold-|warm-|private-|shared-)?/, "", size); sub(/-.*/, "", size)
 	if (row ~ /^populate-/) return "populate " size " (fallocate), vs memfd"
 	if (row ~ /^punch-/) return "punch-hole " size ", vs memfd"
 	if (row ~ /^fault-cold-.*-vs-4k$/) return "fault-in " size " cold, vs anon 4K"
@@ -58,6 +58,8 @@ function what(row,    r, size) {
 	if (row ~ /^teardown-/) return "destroy VM with " size " used, vs anon 4K"
 	if (row ~ /^directmap-/) return "DirectMap4k growth, " size " private faulted in"
 	if (row ~ /^convpage-/) return "4K to shared+back in 2M range, vs 4K folios"
+	if (row ~ /^prefault-private-/) return "pre-fault " size " private (cold), vs guest faults"
+	if (row ~ /^prefault-shared-/) return "pre-fault " size " shared (4K, host-written), vs guest faults"
 	if (row ~ /^memset-/) return "memset " size " in the QEMU guest (reference)"
 	return row
 }
