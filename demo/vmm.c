@@ -3,7 +3,8 @@
  * A minimal VMM: creates a VM with one vCPU and 4 KiB of guest memory, runs
  * a few real-mode instructions in it and says in plain words what happened.
  * Then, if the kernel has guest_memfd, it does the same with a page of
- * private memory that the host cannot see.
+ * private memory that the host cannot see, and runs an ordinary VM whose
+ * RAM is a guest_memfd that the VMM maps with mmap().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,6 +52,20 @@ static const uint8_t private_code[] = {
 };
 
 #define PRIVATE_GPA 0x2000
+
+/*
+ * Guest of the VM whose RAM is guest_memfd, 16-bit real mode:
+ *	mov  0x2000, %al	; read what the host put there
+ *	add  $0x16, %al		; add 22
+ *	mov  %al, 0x2000	; write the sum back
+ *	out  %al, $0x10		; and tell the host
+ *	hlt
+ */
+static const uint8_t gmem_ram_code[] = {
+	0xa0, 0x00, 0x20, 0x04, 0x16, 0xa2, 0x00, 0x20, 0xe6, 0x10, 0xf4,
+};
+
+#define GUEST_MEMFD_RAM_FLAGS (GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED)
 
 static void run_until_halt(int vcpu, struct kvm_run *run)
 {
@@ -175,6 +190,71 @@ static void private_memory_demo(int kvm)
 	close(vm);
 }
 
+/*
+ * An ordinary (default) VM whose RAM is one guest_memfd, created with
+ * GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED and mapped into the
+ * VMM: the VMM loads code and data through the mapping, the guest's memory
+ * comes from the guest_memfd, and the VMM sees what the guest wrote.
+ */
+static void guest_memfd_ram_demo(int kvm)
+{
+	struct kvm_create_guest_memfd gmem = {
+		.size = 0x2000, .flags = GUEST_MEMFD_RAM_FLAGS,
+	};
+	struct kvm_userspace_memory_region2 region;
+	struct kvm_run *run;
+	int vm, vcpu, fd;
+	uint8_t *ram;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+	if ((ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) & GUEST_MEMFD_RAM_FLAGS) !=
+	    GUEST_MEMFD_RAM_FLAGS || ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) <= 0) {
+		printf("This kernel cannot back an ordinary VM's RAM with guest_memfd.\n");
+		close(vm);
+		return;
+	}
+	printf("\nNow an ordinary VM whose RAM is a guest_memfd that this VMM maps:\n");
+	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
+	if (fd < 0)
+		die("KVM_CREATE_GUEST_MEMFD(MMAP | INIT_SHARED)");
+	ram = mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ram == MAP_FAILED)
+		die("mmap(guest_memfd)");
+	printf("Created an 8 KiB guest_memfd (fd %d) with its memory shared, and mapped it\n", fd);
+
+	memcpy(ram, gmem_ram_code, sizeof(gmem_ram_code));
+	ram[0x1000] = 20;
+	printf("Wrote the guest's code and the number 20 into it through the mapping\n");
+
+	region = (struct kvm_userspace_memory_region2) {
+		.slot = 0, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = GUEST_BASE,
+		.memory_size = 0x2000, .userspace_addr = (uintptr_t)ram,
+		.guest_memfd = fd, .guest_memfd_offset = 0,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
+		die("KVM_SET_USER_MEMORY_REGION2 (guest_memfd RAM)");
+	printf("Made it the guest's RAM at 0x%x: every guest access is served from the guest_memfd\n",
+	       GUEST_BASE);
+
+	vcpu = setup_vcpu(kvm, vm, &run);
+	run_until_halt(vcpu, run);
+	printf("The guest read 20, added 22 and stored the sum; through its mapping the\n"
+	       "VMM now reads %u from the same memory\n", ram[0x1000]);
+	if (ram[0x1000] != 42) {
+		printf("That is not 42: the guest and the VMM did not share the memory\n");
+		exit(1);
+	}
+
+	munmap(run, run_size);
+	close(vcpu);
+	close(vm);
+	munmap(ram, 0x2000);
+	close(fd);
+	printf("Closed the VM and the guest_memfd: the memory is freed\n");
+}
+
 int main(void)
 {
 	struct kvm_userspace_memory_region region;
@@ -216,5 +296,6 @@ int main(void)
 	close(vm);
 
 	private_memory_demo(kvm);
+	guest_memfd_ram_demo(kvm);
 	return 0;
 }
