@@ -1,6 +1,7 @@
 #!/bin/sh
 # Check the console log of make run: the demo exited 0, and the kernel
-# printed nothing while it ran (a warning there is a bug).
+# logged no warning (or worse) while it ran: /init lists those as
+# "@@ DEMO-KMSG" lines.
 # Usage: demo-check.sh LOG
 set -eu
 
@@ -9,12 +10,9 @@ grep -q '^@@ DEMO rc=0' "$log" || {
 	echo "The demo failed: see $log" >&2
 	exit 1
 }
-msgs=$(awk '/^== running the demo VMM/ { on = 1; next }
-	/^@@ DEMO / { on = 0 }
-	on && /^\[ *[0-9]+\.[0-9]+\] / { print }' "$log")
-if [ -n "$msgs" ]; then
-	echo "The kernel printed this while the demo ran (see $log):" >&2
-	echo "$msgs" >&2
+if grep -q '^@@ DEMO-KMSG ' "$log"; then
+	echo "The kernel logged warnings while the demo ran (see $log):" >&2
+	grep '^@@ DEMO-KMSG ' "$log" >&2
 	exit 1
 fi
-echo "The demo ran and the kernel printed nothing while it did."
+echo "The demo ran, and the kernel logged no warning while it did."

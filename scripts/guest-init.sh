@@ -29,8 +29,11 @@ fi
 
 if [ "$(cat /mode)" = run ]; then
 	echo "== running the demo VMM"
+	dmesg -c >/dev/null
 	/demo/vmm
 	echo "@@ DEMO rc=$?"
+	# Kernel messages of warning level or worse while the demo ran.
+	dmesg -r | grep '^<[0-4]>' | sed 's/^/@@ DEMO-KMSG /'
 	finish
 fi
 
