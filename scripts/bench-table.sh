@@ -59,7 +59,7 @@ function what(row,    r, size) {
 	if (row ~ /^directmap-/) return "DirectMap4k growth, " size " private faulted in"
 	if (row ~ /^convpage-/) return "4K to shared+back in 2M range, vs 4K folios"
 	if (row ~ /^prefault-private-/) return "pre-fault " size " private (cold), vs guest faults"
-	if (row ~ /^prefault-shared-/) return "pre-fault " size " shared (4K, host-written), vs guest faults"
+	if (row ~ /^prefault-shared-/) return "pre-fault " size " shared 4K pages, vs guest faults"
 	if (row ~ /^memset-/) return "memset " size " in the QEMU guest (reference)"
 	return row
 }
