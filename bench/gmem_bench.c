@@ -375,9 +375,18 @@ static double pre_fault_all(struct guest *g)
 	struct kvm_pre_fault_memory r = { .gpa = DATA_GPA, .size = g->size };
 	double t = now();
 
-	while (r.size)
-		if (ioctl(g->vcpu, KVM_PRE_FAULT_MEMORY, &r) && errno != EINTR)
-			die("KVM_PRE_FAULT_MEMORY(%s)", size_name(g->size));
+	while (r.size) {
+		uint64_t left = r.size;
+
+		if (ioctl(g->vcpu, KVM_PRE_FAULT_MEMORY, &r)) {
+			if (errno != EINTR)
+				die("KVM_PRE_FAULT_MEMORY(%s)", size_name(g->size));
+		} else if (r.size == left) {
+			errno = EIO;
+			die("KVM_PRE_FAULT_MEMORY(%s) succeeded without progress",
+			    size_name(g->size));
+		}
+	}
 	return now() - t;
 }
 
