@@ -124,6 +124,20 @@ static int setup_vcpu(int kvm, int vm, struct kvm_run **run)
 	return vcpu;
 }
 
+/* Bind [0, @size) of guest_memfd @fd as memslot @slot at @gpa. */
+static void bind_guest_memfd(int vm, int slot, uint64_t gpa, uint64_t size,
+			     void *hva, int fd, const char *what)
+{
+	struct kvm_userspace_memory_region2 region = {
+		.slot = slot, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)hva,
+		.guest_memfd = fd, .guest_memfd_offset = 0,
+	};
+
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
+		die(what);
+}
+
 /* A software-protected VM whose page at PRIVATE_GPA is private memory. */
 static void private_memory_demo(int kvm)
 {
@@ -165,13 +179,8 @@ static void private_memory_demo(int kvm)
 	if (fd < 0)
 		die("KVM_CREATE_GUEST_MEMFD");
 	printf("Created a 4 KiB guest_memfd (fd %d): the host cannot read, write or mmap it\n", fd);
-	region = (struct kvm_userspace_memory_region2) {
-		.slot = 1, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = PRIVATE_GPA,
-		.memory_size = 0x1000, .userspace_addr = (uintptr_t)shared,
-		.guest_memfd = fd, .guest_memfd_offset = 0,
-	};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
-		die("KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
+	bind_guest_memfd(vm, 1, PRIVATE_GPA, 0x1000, shared, fd,
+			 "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
 	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
 		die("KVM_SET_MEMORY_ATTRIBUTES");
 	printf("Bound it at guest address 0x%x and marked that page private\n", PRIVATE_GPA);
@@ -201,7 +210,6 @@ static void guest_memfd_ram_demo(int kvm)
 	struct kvm_create_guest_memfd gmem = {
 		.size = 0x2000, .flags = GUEST_MEMFD_RAM_FLAGS,
 	};
-	struct kvm_userspace_memory_region2 region;
 	struct kvm_run *run;
 	int vm, vcpu, fd;
 	uint8_t *ram;
@@ -228,13 +236,8 @@ static void guest_memfd_ram_demo(int kvm)
 	ram[0x1000] = 20;
 	printf("Wrote the guest's code and the number 20 into it through the mapping\n");
 
-	region = (struct kvm_userspace_memory_region2) {
-		.slot = 0, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = GUEST_BASE,
-		.memory_size = 0x2000, .userspace_addr = (uintptr_t)ram,
-		.guest_memfd = fd, .guest_memfd_offset = 0,
-	};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
-		die("KVM_SET_USER_MEMORY_REGION2 (guest_memfd RAM)");
+	bind_guest_memfd(vm, 0, GUEST_BASE, 0x2000, ram, fd,
+			 "KVM_SET_USER_MEMORY_REGION2 (guest_memfd RAM)");
 	printf("Made it the guest's RAM at 0x%x: every guest access is served from the guest_memfd\n",
 	       GUEST_BASE);
 
