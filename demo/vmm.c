@@ -3,8 +3,9 @@
  * A minimal VMM: creates a VM with one vCPU and 4 KiB of guest memory, runs
  * a few real-mode instructions in it and says in plain words what happened.
  * Then, if the kernel has guest_memfd, it does the same with a page of
- * private memory that the host cannot see, and runs an ordinary VM whose
- * RAM is a guest_memfd that the VMM maps with mmap().
+ * private memory that the host cannot see, runs an ordinary VM whose RAM
+ * is a guest_memfd that the VMM maps with mmap(), and moves a guest's
+ * private memory into a new VM without copying it (KVM_LINK_GUEST_MEMFD).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,7 +66,28 @@ static const uint8_t gmem_ram_code[] = {
 	0xa0, 0x00, 0x20, 0x04, 0x16, 0xa2, 0x00, 0x20, 0xe6, 0x10, 0xf4,
 };
 
+/*
+ * Guests of the move to a new VM, 16-bit real mode.  The first:
+ *	mov  $0x4d, %al
+ *	mov  %al, 0x2000	; write 77 to its private page
+ *	out  %al, $0x10		; and tell the host
+ *	hlt
+ * The second, in the new VM:
+ *	mov  0x2000, %al	; read the private page
+ *	out  %al, $0x10		; tell the host what it holds
+ *	hlt
+ */
+static const uint8_t move_first_code[] = {
+	0xb0, 0x4d, 0xa2, 0x00, 0x20, 0xe6, 0x10, 0xf4,
+};
+static const uint8_t move_second_code[] = {
+	0xa0, 0x00, 0x20, 0xe6, 0x10, 0xf4,
+};
+
 #define GUEST_MEMFD_RAM_FLAGS (GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED)
+
+/* What the guest last wrote to an I/O port. */
+static unsigned int last_out;
 
 static void run_until_halt(int vcpu, struct kvm_run *run)
 {
@@ -81,6 +103,7 @@ static void run_until_halt(int vcpu, struct kvm_run *run)
 			die("KVM_RUN");
 		}
 		if (run->exit_reason == KVM_EXIT_IO) {
+			last_out = *((uint8_t *)run + run->io.data_offset);
 			printf("The guest wrote %u to I/O port 0x%x\n",
 			       *((uint8_t *)run + run->io.data_offset), run->io.port);
 			continue;
@@ -258,6 +281,116 @@ static void guest_memfd_ram_demo(int kvm)
 	printf("Closed the VM and the guest_memfd: the memory is freed\n");
 }
 
+/*
+ * A software-protected VM with @code at GUEST_BASE (ordinary memory) and a
+ * private page at PRIVATE_GPA from its guest_memfd *@fd: a new one if
+ * @src_fd is -1, else its own file on @src_fd's memory.  Returns the VM,
+ * *@vcpu its vCPU.
+ */
+static int private_vm(int kvm, const uint8_t *code, size_t len, int *fd,
+		      int src_fd, int *vcpu, struct kvm_run **run)
+{
+	struct kvm_create_guest_memfd gmem = { .size = 0x1000 };
+	struct kvm_link_guest_memfd link = { .fd = src_fd };
+	struct kvm_memory_attributes attr = {
+		.address = PRIVATE_GPA,
+		.size = 0x1000,
+		.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
+	};
+	struct kvm_userspace_memory_region2 region;
+	uint8_t *mem, *shared;
+	int vm;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	if (vm < 0)
+		die("KVM_CREATE_VM(KVM_X86_SW_PROTECTED_VM)");
+	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	shared = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || shared == MAP_FAILED)
+		die("mmap");
+	memcpy(mem, code, len);
+	region = (struct kvm_userspace_memory_region2) {
+		.slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = 0x1000,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
+		die("KVM_SET_USER_MEMORY_REGION2 (code)");
+
+	*fd = src_fd < 0 ? ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem) :
+			   ioctl(vm, KVM_LINK_GUEST_MEMFD, &link);
+	if (*fd < 0)
+		die(src_fd < 0 ? "KVM_CREATE_GUEST_MEMFD" : "KVM_LINK_GUEST_MEMFD");
+	bind_guest_memfd(vm, 1, PRIVATE_GPA, 0x1000, shared, *fd,
+			 "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
+	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
+		die("KVM_SET_MEMORY_ATTRIBUTES");
+	*vcpu = setup_vcpu(kvm, vm, run);
+	return vm;
+}
+
+/*
+ * Move a guest's private memory to a new VM, as a VMM upgrade or a fresh
+ * struct kvm would: the new VM gets its own file on the same memory
+ * (KVM_LINK_GUEST_MEMFD), the old VM goes, and the new guest finds the
+ * data where the old one left it.  The VMM could not have copied it: a
+ * guest_memfd cannot be read.
+ */
+static void move_guest_demo(int kvm)
+{
+	int vm_a, vm_b, vcpu_a, vcpu_b, fd_a, fd_b, probe;
+	struct kvm_run *run_a, *run_b;
+	uint8_t byte;
+
+	probe = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	if (probe < 0 || ioctl(probe, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_LINK) <= 0) {
+		printf("This kernel cannot move guest_memfd memory between VMs.\n");
+		if (probe >= 0)
+			close(probe);
+		return;
+	}
+	close(probe);
+
+	printf("\nNow a guest's private memory moves to a new VM:\n");
+	vm_a = private_vm(kvm, move_first_code, sizeof(move_first_code), &fd_a, -1,
+			  &vcpu_a, &run_a);
+	printf("First VM: its page at 0x%x is private memory of guest_memfd fd %d\n",
+	       PRIVATE_GPA, fd_a);
+	run_until_halt(vcpu_a, run_a);
+	printf("Its guest stored that number in its private page\n");
+	if (read(fd_a, &byte, 1) >= 0) {
+		printf("The VMM could read the guest_memfd: it is not private\n");
+		exit(1);
+	}
+	printf("The VMM cannot read that page to copy it: read() fails (%s)\n",
+	       strerror(errno));
+
+	vm_b = private_vm(kvm, move_second_code, sizeof(move_second_code), &fd_b, fd_a,
+			  &vcpu_b, &run_b);
+	printf("New VM: KVM_LINK_GUEST_MEMFD gave it fd %d on the same memory; bound at 0x%x, private\n",
+	       fd_b, PRIVATE_GPA);
+
+	munmap(run_a, run_size);
+	close(vcpu_a);
+	close(vm_a);
+	close(fd_a);
+	printf("Destroyed the first VM and closed its guest_memfd: the memory stays, the\n"
+	       "new VM's file holds it\n");
+
+	run_until_halt(vcpu_b, run_b);
+	if (last_out != 77) {
+		printf("The new guest did not find 77 in its private page\n");
+		exit(1);
+	}
+	printf("The new VM's guest read 77 from its private page: the data arrived with\n"
+	       "the memory, nothing was copied\n");
+
+	munmap(run_b, run_size);
+	close(vcpu_b);
+	close(vm_b);
+	close(fd_b);
+	printf("Closed the new VM and its guest_memfd, the last file: only now is the memory freed\n");
+}
+
 int main(void)
 {
 	struct kvm_userspace_memory_region region;
@@ -300,5 +433,6 @@ int main(void)
 
 	private_memory_demo(kvm);
 	guest_memfd_ram_demo(kvm);
+	move_guest_demo(kvm);
 	return 0;
 }
