@@ -161,19 +161,60 @@ static void bind_guest_memfd(int vm, int slot, uint64_t gpa, uint64_t size,
 		die(what);
 }
 
-/* A software-protected VM whose page at PRIVATE_GPA is private memory. */
-static void private_memory_demo(int kvm)
+/*
+ * A software-protected VM with @code at GUEST_BASE (ordinary memory) and a
+ * private page at PRIVATE_GPA from its guest_memfd *@fd: a new one if
+ * @src_fd is -1, else its own file on @src_fd's memory.  *@shared is the
+ * memory the host has at that address (the memslot's userspace_addr).
+ * Returns the VM, *@vcpu its vCPU.
+ */
+static int private_vm(int kvm, const uint8_t *code, size_t len, int *fd,
+		      int src_fd, uint8_t **shared, int *vcpu, struct kvm_run **run)
 {
 	struct kvm_create_guest_memfd gmem = { .size = 0x1000 };
-	struct kvm_userspace_memory_region2 region;
+	struct kvm_link_guest_memfd link = { .fd = src_fd };
 	struct kvm_memory_attributes attr = {
 		.address = PRIVATE_GPA,
 		.size = 0x1000,
 		.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
 	};
-	uint8_t *code, *shared;
+	struct kvm_userspace_memory_region2 region;
+	uint8_t *mem;
+	int vm;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+	if (vm < 0)
+		die("KVM_CREATE_VM(KVM_X86_SW_PROTECTED_VM)");
+	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	*shared = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || *shared == MAP_FAILED)
+		die("mmap");
+	memcpy(mem, code, len);
+	region = (struct kvm_userspace_memory_region2) {
+		.slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = 0x1000,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
+		die("KVM_SET_USER_MEMORY_REGION2 (code)");
+
+	*fd = src_fd < 0 ? ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem) :
+			   ioctl(vm, KVM_LINK_GUEST_MEMFD, &link);
+	if (*fd < 0)
+		die(src_fd < 0 ? "KVM_CREATE_GUEST_MEMFD" : "KVM_LINK_GUEST_MEMFD");
+	bind_guest_memfd(vm, 1, PRIVATE_GPA, 0x1000, *shared, *fd,
+			 "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
+	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
+		die("KVM_SET_MEMORY_ATTRIBUTES");
+	*vcpu = setup_vcpu(kvm, vm, run);
+	return vm;
+}
+
+/* A software-protected VM whose page at PRIVATE_GPA is private memory. */
+static void private_memory_demo(int kvm)
+{
 	struct kvm_run *run;
 	int vm, vcpu, fd;
+	uint8_t *shared;
 
 	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES) & (1 << KVM_X86_SW_PROTECTED_VM)) ||
 	    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) <= 0) {
@@ -181,34 +222,11 @@ static void private_memory_demo(int kvm)
 		return;
 	}
 	printf("\nNow a software-protected VM with private memory (guest_memfd):\n");
-	vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
-	if (vm < 0)
-		die("KVM_CREATE_VM(KVM_X86_SW_PROTECTED_VM)");
-
-	code = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	shared = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (code == MAP_FAILED || shared == MAP_FAILED)
-		die("mmap");
-	memcpy(code, private_code, sizeof(private_code));
-
-	region = (struct kvm_userspace_memory_region2) {
-		.slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = 0x1000,
-		.userspace_addr = (uintptr_t)code,
-	};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
-		die("KVM_SET_USER_MEMORY_REGION2 (code)");
-
-	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
-	if (fd < 0)
-		die("KVM_CREATE_GUEST_MEMFD");
+	vm = private_vm(kvm, private_code, sizeof(private_code), &fd, -1, &shared,
+			&vcpu, &run);
 	printf("Created a 4 KiB guest_memfd (fd %d): the host cannot read, write or mmap it\n", fd);
-	bind_guest_memfd(vm, 1, PRIVATE_GPA, 0x1000, shared, fd,
-			 "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
-	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
-		die("KVM_SET_MEMORY_ATTRIBUTES");
 	printf("Bound it at guest address 0x%x and marked that page private\n", PRIVATE_GPA);
 
-	vcpu = setup_vcpu(kvm, vm, &run);
 	run_until_halt(vcpu, run);
 	printf("The guest wrote 42 to its private page and read it back; the host's\n"
 	       "shared mapping of that address still reads %u\n", shared[0]);
@@ -282,53 +300,6 @@ static void guest_memfd_ram_demo(int kvm)
 }
 
 /*
- * A software-protected VM with @code at GUEST_BASE (ordinary memory) and a
- * private page at PRIVATE_GPA from its guest_memfd *@fd: a new one if
- * @src_fd is -1, else its own file on @src_fd's memory.  Returns the VM,
- * *@vcpu its vCPU.
- */
-static int private_vm(int kvm, const uint8_t *code, size_t len, int *fd,
-		      int src_fd, int *vcpu, struct kvm_run **run)
-{
-	struct kvm_create_guest_memfd gmem = { .size = 0x1000 };
-	struct kvm_link_guest_memfd link = { .fd = src_fd };
-	struct kvm_memory_attributes attr = {
-		.address = PRIVATE_GPA,
-		.size = 0x1000,
-		.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
-	};
-	struct kvm_userspace_memory_region2 region;
-	uint8_t *mem, *shared;
-	int vm;
-
-	vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
-	if (vm < 0)
-		die("KVM_CREATE_VM(KVM_X86_SW_PROTECTED_VM)");
-	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	shared = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || shared == MAP_FAILED)
-		die("mmap");
-	memcpy(mem, code, len);
-	region = (struct kvm_userspace_memory_region2) {
-		.slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = 0x1000,
-		.userspace_addr = (uintptr_t)mem,
-	};
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &region))
-		die("KVM_SET_USER_MEMORY_REGION2 (code)");
-
-	*fd = src_fd < 0 ? ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem) :
-			   ioctl(vm, KVM_LINK_GUEST_MEMFD, &link);
-	if (*fd < 0)
-		die(src_fd < 0 ? "KVM_CREATE_GUEST_MEMFD" : "KVM_LINK_GUEST_MEMFD");
-	bind_guest_memfd(vm, 1, PRIVATE_GPA, 0x1000, shared, *fd,
-			 "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
-	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
-		die("KVM_SET_MEMORY_ATTRIBUTES");
-	*vcpu = setup_vcpu(kvm, vm, run);
-	return vm;
-}
-
-/*
  * Move a guest's private memory to a new VM, as a VMM upgrade or a fresh
  * struct kvm would: the new VM gets its own file on the same memory
  * (KVM_LINK_GUEST_MEMFD), the old VM goes, and the new guest finds the
@@ -339,7 +310,7 @@ static void move_guest_demo(int kvm)
 {
 	int vm_a, vm_b, vcpu_a, vcpu_b, fd_a, fd_b, probe;
 	struct kvm_run *run_a, *run_b;
-	uint8_t byte;
+	uint8_t byte, *shared;
 
 	probe = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
 	if (probe < 0 || ioctl(probe, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_LINK) <= 0) {
@@ -352,7 +323,7 @@ static void move_guest_demo(int kvm)
 
 	printf("\nNow a guest's private memory moves to a new VM:\n");
 	vm_a = private_vm(kvm, move_first_code, sizeof(move_first_code), &fd_a, -1,
-			  &vcpu_a, &run_a);
+			  &shared, &vcpu_a, &run_a);
 	printf("First VM: its page at 0x%x is private memory of guest_memfd fd %d\n",
 	       PRIVATE_GPA, fd_a);
 	run_until_halt(vcpu_a, run_a);
@@ -365,7 +336,7 @@ static void move_guest_demo(int kvm)
 	       strerror(errno));
 
 	vm_b = private_vm(kvm, move_second_code, sizeof(move_second_code), &fd_b, fd_a,
-			  &vcpu_b, &run_b);
+			  &shared, &vcpu_b, &run_b);
 	printf("New VM: KVM_LINK_GUEST_MEMFD gave it fd %d on the same memory; bound at 0x%x, private\n",
 	       fd_b, PRIVATE_GPA);
 
