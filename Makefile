@@ -8,6 +8,8 @@ HEAD_ONLY ?= 0
 SINCE ?=
 PEER ?=
 RUNS ?= 5
+# x86_64, or arm64: make check ARCH=arm64 (cross-built, see check-arm64).
+ARCH ?= x86_64
 
 ifeq ($(DEBUG),1)
 KDIR := build/kernel-debug
@@ -21,7 +23,7 @@ endif
 BZIMAGE := $(KDIR)/arch/x86/boot/bzImage
 LOG := build/console-$(if $(filter 1,$(DEBUG)),debug,test).log
 
-.PHONY: all tree export kernel selftests demo bench-progs check run bench checkpatch series-build clean
+.PHONY: all tree export kernel selftests demo bench-progs check check-arm64 run bench checkpatch series-build clean
 
 all: check
 
@@ -36,11 +38,13 @@ export:
 	scripts/export.sh
 
 kernel: build/linux/.git
-	PEER= DEBUG=$(DEBUG) scripts/kernel.sh
+	PEER= DEBUG=$(DEBUG) ARCH=$(ARCH) scripts/kernel.sh
 
 selftests: build/linux/.git
-	scripts/selftests.sh
+	ARCH=$(ARCH) scripts/selftests.sh
+ifneq ($(ARCH),arm64)
 	scripts/mainline-selftests.sh
+endif
 
 demo: build/linux/.git
 	scripts/selftests.sh --headers-only
@@ -52,11 +56,29 @@ bench-progs: build/linux/.git
 	mkdir -p build/bench
 	gcc -O2 -Wall -static -isystem build/headers/usr/include -o build/bench/gmem_bench bench/gmem_bench.c
 
+ifeq ($(ARCH),arm64)
+check: check-arm64
+else
 check: kernel selftests bench-progs
 	TESTS="$(TESTS)" TIMEOUT_SCALE=$(SCALE) KDIR=$(KDIR) scripts/initramfs.sh check
 	QEMU_NUMA=2 scripts/boot.sh $(BZIMAGE) build/initramfs-check.cpio.gz $(LOG) \
 		$$(( $$(awk '{ s += $$2 } END { print s }' build/initramfs-check/tests.list) + $(BOOT_MARGIN) ))
 	scripts/report.sh $(LOG)
+endif
+
+# arm64: the kernel and the selftests of config/tests-arm64, cross-built,
+# run twice in qemu-system-aarch64: KVM in VHE mode, then in protected
+# mode (pKVM, kvm-arm.mode=protected).
+ARM64_LIMIT = $$(( $$(awk '{ s += $$2 } END { print s }' build/initramfs-check-arm64/tests.list) + 300 ))
+check-arm64: build/linux/.git
+	ARCH=arm64 scripts/kernel.sh
+	ARCH=arm64 scripts/selftests.sh
+	ARCH=arm64 TESTS="$(TESTS)" scripts/initramfs.sh check
+	ARCH=arm64 scripts/boot.sh build/kernel-arm64/arch/arm64/boot/Image \
+		build/initramfs-check-arm64.cpio.gz build/console-arm64-vhe.log $(ARM64_LIMIT)
+	ARCH=arm64 CMDLINE=kvm-arm.mode=protected scripts/boot.sh build/kernel-arm64/arch/arm64/boot/Image \
+		build/initramfs-check-arm64.cpio.gz build/console-arm64-protected.log $(ARM64_LIMIT)
+	scripts/report-arm64.sh
 
 run: kernel demo
 	scripts/initramfs.sh run
@@ -86,4 +108,5 @@ series-build: build/linux/.git
 	HEAD_ONLY=$(HEAD_ONLY) SINCE=$(SINCE) scripts/series-build.sh
 
 clean:
-	rm -rf build/kernel build/kernel-debug build/series-out build/selftests build/headers build/initramfs-* build/*.log demo/vmm build/bench
+	rm -rf build/kernel build/kernel-debug build/kernel-arm64 build/series-out build/selftests build/selftests-arm64 \
+		build/headers build/headers-arm64 build/busybox-arm64 build/initramfs-* build/*.log demo/vmm build/bench

@@ -5,7 +5,9 @@
 # Usage: boot.sh BZIMAGE INITRAMFS LOG SECONDS
 #
 # QEMU_NUMA=2 splits the memory (QEMU_MEM, in G) into two NUMA nodes, one
-# per CPU and socket.
+# per CPU and socket.  ARCH=arm64 boots an arm64 Image instead, on
+# qemu-system-aarch64 -M virt with EL2 (virtualization=on), so that KVM runs
+# in the guest; CMDLINE adds kernel parameters (e.g. kvm-arm.mode=protected).
 #
 # QEMU_ACCEL defaults to single-threaded TCG: with multi-threaded TCG
 # (QEMU 7.2 and 10.0 alike), a nested guest can keep writing to memory that
@@ -18,6 +20,17 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=$1 initrd=$2 log=$3 limit=$4
 accel=${QEMU_ACCEL:-tcg,thread=single}
+if [ "${ARCH:-x86_64}" = arm64 ]; then
+	"$top/scripts/need.sh" qemu-system-arm
+	echo "== booting ${kernel#"$top"/} on qemu-system-aarch64 (${CMDLINE:-no extra parameters}, limit ${limit}s, console copied to ${log#"$top"/})"
+	rc=0
+	timeout -k 10 "$limit" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+		-cpu max -accel "$accel" -smp 2 -m "${QEMU_MEM:-2G}" \
+		-nographic -nic none -no-reboot -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 ${CMDLINE:-}" </dev/null 2>&1 |
+		tr -d '\r' | tee "$log" || rc=$?
+	exit "$rc"
+fi
 "$top/scripts/need.sh" qemu-system-x86
 
 mem=${QEMU_MEM:-2G}

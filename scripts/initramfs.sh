@@ -4,19 +4,32 @@
 # mainline/... are mainline's own, see mainline-selftests.sh), the
 # demo VMM (mode run) or the benchmarks with BENCH_ARGS (mode bench).
 # TIMEOUT_SCALE multiplies every test's timeout; KDIR (e.g. build/kernel-debug)
-# names the kernel whose modules go into /lib/modules.
+# names the kernel whose modules go into /lib/modules.  ARCH=arm64 packs
+# build/initramfs-check-arm64 (mode check only) with config/tests-arm64.
 # Usage: initramfs.sh check|run|bench
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=$1
 scale=${TIMEOUT_SCALE:-1}
-root=$top/build/initramfs-$mode
-"$top/scripts/need.sh" busybox-static cpio gzip
+"$top/scripts/need.sh" cpio gzip
+if [ "${ARCH:-x86_64}" = arm64 ]; then
+	[ "$mode" = check ] || { echo "ARCH=arm64: only make check." >&2; exit 1; }
+	root=$top/build/initramfs-$mode-arm64
+	busybox=$("$top/scripts/busybox-arm64.sh")
+	list=$top/config/tests-arm64
+	selftests=$top/build/selftests-arm64
+else
+	root=$top/build/initramfs-$mode
+	"$top/scripts/need.sh" busybox-static
+	busybox=/bin/busybox
+	list=$top/config/tests
+	selftests=$top/build/selftests
+fi
 
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/kvm" "$root/demo"
-cp /bin/busybox "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
 cp "$top/scripts/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
 echo "$mode" >"$root/mode"
@@ -33,7 +46,7 @@ else
 		mkdir -p "$root/lib/modules"
 		cp "$top/$KDIR/arch/x86/kvm/kvm-amd.ko" "$root/lib/modules/"
 	fi
-	grep -v '^[[:space:]]*\(#\|$\)' "$top/config/tests" | while read -r name limit args; do
+	grep -v '^[[:space:]]*\(#\|$\)' "$list" | while read -r name limit args; do
 		if [ -n "${TESTS:-}" ]; then
 			case " $TESTS " in
 			*" $name "* | *" $(basename "$name") "*) ;;
@@ -44,14 +57,14 @@ else
 		case $name in
 		bench/*) cp "$top/build/$name" "$root/kvm/$name" ;;
 		mainline/*) cp "$top/build/selftests-${MAINLINE:-6.12}/kvm/${name#mainline/}" "$root/kvm/$name" ;;
-		*) cp "$top/build/selftests/kvm/$name" "$root/kvm/$name" ;;
+		*) cp "$selftests/kvm/$name" "$root/kvm/$name" ;;
 		esac
 		echo "$name $((limit * scale)) $args"
 	done >"$root/tests.list"
 	if [ -n "${TESTS:-}" ] && [ ! -s "$root/tests.list" ]; then
-		echo "No test in config/tests matches TESTS=\"$TESTS\"." >&2
+		echo "No test in ${list#"$top"/} matches TESTS=\"$TESTS\"." >&2
 		exit 1
 	fi
 fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$root.cpio.gz"
-echo "== packed build/initramfs-$mode.cpio.gz ($(du -h "$root.cpio.gz" | cut -f1))"
+echo "== packed ${root#"$top"/}.cpio.gz ($(du -h "$root.cpio.gz" | cut -f1))"

@@ -2,14 +2,28 @@
 # Build the x86_64 test kernel: tinyconfig + config/test.config
 # (+ config/debug.config with DEBUG=1) in build/kernel[-debug].
 # PEER=6.12 builds build/linux-6.12 (see peer-tree.sh) with the same
-# fragment into build/kernel-6.12 instead.
+# fragment into build/kernel-6.12 instead.  ARCH=arm64 cross-builds the
+# arm64 test kernel (config/arm64-test.config) in build/kernel-arm64.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tree=$top/build/linux
 debug=${DEBUG:-0}
 peer=${PEER:-}
-if [ -n "$peer" ]; then
+arch=${ARCH:-x86_64}
+image=arch/x86/boot/bzImage
+cross=
+if [ "$arch" = arm64 ]; then
+	if [ "$debug" != 0 ] || [ -n "$peer" ]; then
+		echo "ARCH=arm64 has no DEBUG=1 or PEER= kernel: run make check ARCH=arm64." >&2
+		exit 1
+	fi
+	out=$top/build/kernel-arm64
+	fragments="$top/config/arm64-test.config"
+	image=arch/arm64/boot/Image
+	cross=aarch64-linux-gnu-
+	"$top/scripts/need.sh" gcc-aarch64-linux-gnu
+elif [ -n "$peer" ]; then
 	tree=$top/build/linux-$peer
 	out=$top/build/kernel-$peer
 	fragments="$top/config/test.config"
@@ -24,9 +38,10 @@ fi
 "$top/scripts/need.sh" gcc make flex bison bc libelf-dev libssl-dev cpio ccache
 mkdir -p "$out"
 
-cc=gcc
-command -v ccache >/dev/null && cc="ccache gcc"
-kmake() { make -C "$tree" O="$out" ARCH=x86_64 CC="$cc" HOSTCC="$cc" "$@"; }
+cc=${cross}gcc
+hostcc=gcc
+command -v ccache >/dev/null && cc="ccache $cc" && hostcc="ccache gcc"
+kmake() { make -C "$tree" O="$out" ARCH="$arch" CROSS_COMPILE="$cross" CC="$cc" HOSTCC="$hostcc" "$@"; }
 
 # Regenerate .config only when a fragment (or the tree's Kconfig) changed, so
 # an unchanged config never triggers a rebuild.
@@ -69,12 +84,12 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$s
 	echo "$stamp" >"$out/.config-stamp"
 fi
 
-echo "== building $(basename "$out")/arch/x86/boot/bzImage (make -j$(nproc); log in build/$(basename "$out").log)"
+echo "== building $(basename "$out")/$image (make -j$(nproc); log in build/$(basename "$out").log)"
 start=$(date +%s)
 log=$top/build/$(basename "$out").log
 # The debug kernel has modules (kvm_amd, for the module lifetime test).
-targets=bzImage
-grep -q '^CONFIG_MODULES=y' "$out/.config" && targets="bzImage modules"
+targets=$(basename "$image")
+grep -q '^CONFIG_MODULES=y' "$out/.config" && targets="$targets modules"
 # shellcheck disable=SC2086
 kmake -j"$(nproc)" $targets >"$log" 2>&1 &
 pid=$!
@@ -87,4 +102,4 @@ if ! wait "$pid"; then
 	exit 1
 fi
 grep -E 'warning:' "$top/build/$(basename "$out").log" | head -20 || true
-echo "== kernel ready in $(($(date +%s) - start)) s: build/$(basename "$out")/arch/x86/boot/bzImage"
+echo "== kernel ready in $(($(date +%s) - start)) s: build/$(basename "$out")/$image"

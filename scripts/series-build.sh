@@ -1,7 +1,7 @@
 #!/bin/sh
 # Check that the series is bisectable and builds in every configuration it
 # must: each commit of base..HEAD with the test config (KVM=y), and HEAD
-# with KVM=m (and SEV) and with KVM off. Builds happen in a separate worktree
+# with KVM=m (and SEV), with KVM off, and for arm64 (cross). Builds happen in a separate worktree
 # (build/series) so build/linux and its outputs are left alone.
 # HEAD_ONLY=1 skips the per-commit builds; SINCE=<commit> builds only the
 # commits after it (e.g. the ones a session added).
@@ -16,6 +16,8 @@ out=$top/build/series-out
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
+# What configure and build make: x86_64 until the arm64 build at the end.
+karch=x86_64 kcross="" kcc=$cc image=bzImage
 # The worktree goes stale when make tree recreates build/linux: recreate it.
 git -C "$tree" worktree prune
 if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
@@ -28,16 +30,22 @@ configure() {
 	name=$1
 	shift
 	mkdir -p "$out/$name"
-	make -s -C "$wt" O="$out/$name" ARCH=x86_64 CC="$cc" tinyconfig >/dev/null
+	kmake "$name" tinyconfig >/dev/null
 	KCONFIG_CONFIG=$out/$name/.config "$wt/scripts/kconfig/merge_config.sh" -m \
 		-O "$out/$name" "$out/$name/.config" "$@" >/dev/null 2>&1
-	make -s -C "$wt" O="$out/$name" ARCH=x86_64 CC="$cc" olddefconfig >/dev/null
+	kmake "$name" olddefconfig >/dev/null
+}
+
+# kmake NAME ARGS...: make in the worktree for $out/NAME.
+kmake() {
+	dir=$1
+	shift
+	make -s -C "$wt" O="$out/$dir" ARCH="$karch" CROSS_COMPILE="$kcross" CC="$kcc" HOSTCC="$cc" "$@"
 }
 
 # build NAME WHAT: build the configured tree, report and stop on failure.
 build() {
-	if make -s -C "$wt" O="$out/$1" ARCH=x86_64 CC="$cc" -j"$(nproc)" bzImage \
-		>"$out/$1.log" 2>&1; then
+	if kmake "$1" -j"$(nproc)" "$image" >"$out/$1.log" 2>&1; then
 		echo "ok:   $2"
 	else
 		grep -E 'error|Error' "$out/$1.log" | head -20
@@ -65,9 +73,18 @@ configure kvm-m "$top/config/test.config" "$out.kvm-m.config"
 grep -q '^CONFIG_KVM=m' "$out/kvm-m/.config" || { echo "FAIL: KVM=m did not stick"; exit 1; }
 grep -q '^CONFIG_KVM_AMD_SEV=y' "$out/kvm-m/.config" || { echo "FAIL: KVM_AMD_SEV did not stick"; exit 1; }
 build kvm-m "HEAD with CONFIG_KVM=m"
-make -s -C "$wt" O="$out/kvm-m" ARCH=x86_64 CC="$cc" -j"$(nproc)" modules >>"$out/kvm-m.log" 2>&1 ||
+kmake kvm-m -j"$(nproc)" modules >>"$out/kvm-m.log" 2>&1 ||
 	{ echo "FAIL: modules with CONFIG_KVM=m"; exit 1; }
 echo "ok:   HEAD modules with CONFIG_KVM=m"
 configure kvm-off "$top/config/test.config" "$out.kvm-off.config"
 grep -q '^CONFIG_KVM=' "$out/kvm-off/.config" && { echo "FAIL: KVM still on"; exit 1; }
 build kvm-off "HEAD with KVM off"
+
+# arm64 (KVM built in, guest_memfd-only memslots): cross-built.
+"$top/scripts/need.sh" gcc-aarch64-linux-gnu
+karch=arm64 kcross=aarch64-linux-gnu- image=Image
+kcc=${kcross}gcc
+command -v ccache >/dev/null && kcc="ccache $kcc"
+configure arm64 "$top/config/arm64-test.config"
+grep -q '^CONFIG_KVM_PRIVATE_MEM=y' "$out/arm64/.config" || { echo "FAIL: arm64 without guest_memfd"; exit 1; }
+build arm64 "HEAD on arm64"
