@@ -2,7 +2,9 @@
 # Write base..HEAD of build/linux to patches/ as numbered format-patch files
 # and rewrite patches/series. The output depends only on the commits (zeroed
 # commit ids, no version signature, cover letter dated like HEAD), so running
-# it twice changes nothing.
+# it twice changes nothing. --compact-summary marks new files "(new)" in the
+# diffstats, so the cover letter's "create mode" lines, which are longer
+# than checkpatch's 75 columns, can go.
 # Usage: export.sh [DIR]   (default: patches/)
 set -eu
 
@@ -30,8 +32,9 @@ if [ "$count" -gt 1 ]; then
 fi
 # shellcheck disable=SC2086
 GIT_COMMITTER_DATE=$(git log -1 --format=%cD) \
-	git format-patch -q --no-signature --zero-commit --numbered --abbrev=12 \
+	git format-patch -q --no-signature --zero-commit --numbered --abbrev=12 --compact-summary \
 	$cover -o "$dest" base..HEAD
 cd "$dest"
+[ -z "$cover" ] || sed -i '/^ create mode [0-7]* /d' 0000-cover-letter.patch
 ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter' >series
 echo "== exported $count patch(es) to ${dest#"$top"/}: review with git diff, then commit"
