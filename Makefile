@@ -68,17 +68,20 @@ endif
 
 # arm64: the kernel and the selftests of config/tests-arm64, cross-built,
 # run twice in qemu-system-aarch64: KVM in VHE mode, then in protected
-# mode (pKVM, kvm-arm.mode=protected).
+# mode (pKVM, kvm-arm.mode=protected).  DEBUG=1: the same with
+# config/debug-arm64.config, logs in build/console-arm64-debug-*.log.
 ARM64_LIMIT = $$(( $$(awk '{ s += $$2 } END { print s }' build/initramfs-check-arm64/tests.list) + 300 ))
+ARM64_NAME = arm64$(if $(filter 1,$(DEBUG)),-debug)
+ARM64_IMAGE = build/kernel-$(ARM64_NAME)/arch/arm64/boot/Image
 check-arm64: build/linux/.git
-	ARCH=arm64 scripts/kernel.sh
+	ARCH=arm64 DEBUG=$(DEBUG) scripts/kernel.sh
 	ARCH=arm64 scripts/selftests.sh
 	ARCH=arm64 TESTS="$(TESTS)" scripts/initramfs.sh check
-	ARCH=arm64 scripts/boot.sh build/kernel-arm64/arch/arm64/boot/Image \
-		build/initramfs-check-arm64.cpio.gz build/console-arm64-vhe.log $(ARM64_LIMIT)
-	ARCH=arm64 CMDLINE=kvm-arm.mode=protected scripts/boot.sh build/kernel-arm64/arch/arm64/boot/Image \
-		build/initramfs-check-arm64.cpio.gz build/console-arm64-protected.log $(ARM64_LIMIT)
-	scripts/report-arm64.sh
+	ARCH=arm64 scripts/boot.sh $(ARM64_IMAGE) \
+		build/initramfs-check-arm64.cpio.gz build/console-$(ARM64_NAME)-vhe.log $(ARM64_LIMIT)
+	ARCH=arm64 CMDLINE=kvm-arm.mode=protected scripts/boot.sh $(ARM64_IMAGE) \
+		build/initramfs-check-arm64.cpio.gz build/console-$(ARM64_NAME)-protected.log $(ARM64_LIMIT)
+	NAME=$(ARM64_NAME) scripts/report-arm64.sh
 
 run: kernel demo
 	scripts/initramfs.sh run
@@ -108,5 +111,5 @@ series-build: build/linux/.git
 	HEAD_ONLY=$(HEAD_ONLY) SINCE=$(SINCE) scripts/series-build.sh
 
 clean:
-	rm -rf build/kernel build/kernel-debug build/kernel-arm64 build/series-out build/selftests build/selftests-arm64 \
+	rm -rf build/kernel build/kernel-debug build/kernel-arm64 build/kernel-arm64-debug build/series-out build/selftests build/selftests-arm64 \
 		build/headers build/headers-arm64 build/busybox-arm64 build/initramfs-* build/*.log demo/vmm build/bench

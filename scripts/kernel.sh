@@ -14,12 +14,16 @@ arch=${ARCH:-x86_64}
 image=arch/x86/boot/bzImage
 cross=
 if [ "$arch" = arm64 ]; then
-	if [ "$debug" != 0 ] || [ -n "$peer" ]; then
-		echo "ARCH=arm64 has no DEBUG=1 or PEER= kernel: run make check ARCH=arm64." >&2
+	if [ -n "$peer" ]; then
+		echo "ARCH=arm64 has no PEER= kernel: run make bench PEER=... for x86_64." >&2
 		exit 1
 	fi
 	out=$top/build/kernel-arm64
 	fragments="$top/config/arm64-test.config"
+	if [ "$debug" != 0 ]; then
+		out=$top/build/kernel-arm64-debug
+		fragments="$fragments $top/config/debug-arm64.config"
+	fi
 	image=arch/arm64/boot/Image
 	cross=aarch64-linux-gnu-
 	"$top/scripts/need.sh" gcc-aarch64-linux-gnu

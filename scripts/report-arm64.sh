@@ -3,13 +3,14 @@
 # protected mode with kvm-arm.mode=protected) read like an x86 one by
 # report.sh, each also checked for the KVM mode it was meant to run in.
 # Ends with one "N passed, N failed, N skipped" line for both.
-# Usage: report-arm64.sh
+# Usage: [NAME=arm64-debug] report-arm64.sh  (reads build/console-$NAME-*.log)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+name=${NAME:-arm64}
 passed=0 failed=0 skipped=0
 for mode in vhe protected; do
-	log=$top/build/console-arm64-$mode.log
+	log=$top/build/console-$name-$mode.log
 	case $mode in
 	vhe) want="VHE mode initialized successfully" ;;
 	protected) want="Protected nVHE mode initialized successfully" ;;
